@@ -1,0 +1,77 @@
+"""Webhook endpoints and the deliveries of events to them."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from models.base import enum_column, time_column, utcnow
+from models.enums import DeliveryStatus
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    __tablename__ = "webhook_endpoint"
+    __table_args__ = (sa.Index("ix_webhook_endpoint_org", "organization_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    url: str = Field(max_length=2048)
+    description: str | None = Field(default=None, max_length=500)
+    # Names of EventType values; empty means every type.
+    event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    enabled: bool = True
+    disabled_reason: str | None = Field(default=None, max_length=500)
+    secret: str = Field(max_length=100)
+    # During a rotation the old secret signs too, until previous_secret_expires_at.
+    previous_secret: str | None = Field(default=None, max_length=100)
+    previous_secret_expires_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    # Set at the first failure after a success; cleared by a success. Drives auto-disable.
+    failing_since: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(nullable=False))
+    deleted_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "endpoint_id", name="uq_delivery_event_endpoint"),
+        sa.Index("ix_delivery_due", "status", "next_attempt_at"),
+        sa.Index("ix_delivery_endpoint_id", "endpoint_id", "id"),
+        sa.Index("ix_delivery_order", "endpoint_id", "session_id", "sequence"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    event_id: int = Field(foreign_key="event.id")
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id")
+    # Copied from the event so per-(endpoint, session) ordering needs no join.
+    session_id: int
+    sequence: int
+    status: DeliveryStatus = Field(sa_column=enum_column(DeliveryStatus, nullable=False))
+    attempts: int = 0
+    response_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=2000)
+    last_latency_ms: int | None = None
+    next_attempt_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    delivered_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    # A worker's claim; expires so a killed worker's delivery is retried by another.
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_until: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(nullable=False))
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One HTTP attempt of a delivery: what was sent back and when the next try is due."""
+
+    __tablename__ = "webhook_attempt"
+    __table_args__ = (sa.Index("ix_attempt_delivery", "delivery_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhook_delivery.id")
+    attempted_at: datetime = Field(default_factory=utcnow, sa_column=time_column(nullable=False))
+    response_status: int | None = None
+    latency_ms: int | None = None
+    error: str | None = Field(default=None, max_length=2000)
+    next_attempt_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
+    details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

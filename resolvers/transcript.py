@@ -32,7 +32,7 @@ class TranscriptMutations:
                 decode(session_id, "Session", ["sessionId"]),
                 [transcript.SegmentInput(s.speaker, s.text, s.start_ms, s.end_ms) for s in segments],
             )
-            return [row.session_id, rows[0].seq, rows[-1].seq]
+            return [rows[0].session_id, rows[0].seq, rows[-1].seq]
 
         try:
             session_pk, first_seq, last_seq = await mutations.run(

@@ -46,11 +46,9 @@ async def run(
                     )
                     if stored is not None:
                         return stored["ref"]
+                    claimed = await idempotency.claim(uow.db, scope=scope, operation=operation, key=key, digest=digest)
                     ref = await action(uow)
-                    idempotency.remember(
-                        uow.db, scope=scope, operation=operation, key=key, digest=digest, response={"ref": ref}
-                    )
-                    await uow.db.flush()
+                    await idempotency.remember(uow.db, claimed, {"ref": ref})
                     return ref
             except IntegrityError:
                 # A concurrent call with the same key committed first: answer with its response.

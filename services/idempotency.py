@@ -1,8 +1,8 @@
 """Idempotency keys: a repeated mutation returns its first response instead of acting twice.
 
-The key row is written in the same transaction as the mutation, so either both commit or
-neither. A concurrent repeat loses the race on the unique key and then reads the winner's
-response. Refused operations (userErrors) store nothing: they wrote nothing, so a repeat
+The key row is written first, in the same transaction as the mutation, so either both
+commit or neither, and a concurrent repeat waits on the unique key, then reads the
+winner's response. Refused operations (userErrors) store nothing: they wrote nothing, so a repeat
 simply runs again. Keys are kept 24 hours.
 """
 
@@ -53,8 +53,20 @@ async def stored_response(
     return row.response
 
 
-def remember(db: AsyncSession, *, scope: str, operation: str, key: str, digest: str, response: dict[str, Any]) -> None:
-    db.add(IdempotencyKey(scope=scope, operation=operation, key=key, request_hash=digest, response=response))
+async def claim(db: AsyncSession, *, scope: str, operation: str, key: str, digest: str) -> IdempotencyKey:
+    """Insert the key before acting. A concurrent call with the same key waits here on the
+    unique index until this transaction ends, then fails with IntegrityError and reads
+    the stored response instead of acting a second time."""
+    row = IdempotencyKey(scope=scope, operation=operation, key=key, request_hash=digest, response={})
+    db.add(row)
+    await db.flush()
+    return row
+
+
+async def remember(db: AsyncSession, row: IdempotencyKey, response: dict[str, Any]) -> None:
+    row.response = response
+    db.add(row)
+    await db.flush()
 
 
 async def purge_expired(db: AsyncSession) -> int:

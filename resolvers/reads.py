@@ -33,8 +33,10 @@ async def _page(info: Info, query: Select[Any], id_column: Any, first: int | Non
 async def prefetch_sessions(info: Info, sessions: Sequence[Session], paths: set[str], prefix: str) -> None:
     """Attach the stage to each session when the selection reads it."""
     if f"{prefix}stage" in paths and sessions:
-        stages = await info.context.loaders.stage_by_id.load_many(sorted({s.stage_id for s in sessions}))
-        by_id = {stage.pk: stage for stage in stages if stage is not None}
+        # By template: the same loader (and often the same cached batch) as Template.stages.
+        template_ids = sorted({s.template_id for s in sessions})
+        stage_lists = await info.context.loaders.stages_by_template.load_many(template_ids)
+        by_id = {stage.pk: stage for stages in stage_lists for stage in stages}
         for session in sessions:
             session.prefetched_stage = by_id.get(session.stage_id)
 

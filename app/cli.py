@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,8 +11,6 @@ from app.settings import Settings
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
-
     from app.wiring import prepare_database
 
     asyncio.run(prepare_database(settings))
@@ -19,6 +18,25 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         from app.demo import seed_demo
 
         asyncio.run(seed_demo(settings))
+    simulator = None
+    if args.simulate:
+        token = settings.bootstrap_admin_token
+        if not token:
+            raise SystemExit("--simulate needs BOOTSTRAP_ADMIN_TOKEN (the simulator acts through the API)")
+        simulator = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "simulate", "--url", f"http://{args.host}:{args.port}", "--token", token]
+        )
+    try:
+        _run_uvicorn(args, settings)
+    finally:
+        if simulator is not None:
+            simulator.terminate()
+            simulator.wait(timeout=10)
+
+
+def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
     uvicorn.run(
         "app.main:create_app_from_env",
         factory=True,
@@ -29,6 +47,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         ws_ping_timeout=settings.ws_ping_timeout,
         log_level=settings.log_level.lower(),
     )
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> None:
+    from app.simulate import run
+
+    token = args.token or settings.bootstrap_admin_token
+    if not token:
+        raise SystemExit("give --token (an ADMIN token) or set BOOTSTRAP_ADMIN_TOKEN")
+    try:
+        asyncio.run(run(args.url, token, pace=args.pace, parallel=args.parallel, sessions=args.sessions))
+    except KeyboardInterrupt:
+        pass
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> None:
@@ -76,7 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.add_argument("--demo", action="store_true", help="seed a demo organization when the database is empty")
+    serve.add_argument("--simulate", action="store_true", help="also run the simulated interviewer against this server")
     serve.set_defaults(run=_serve)
+
+    simulate = commands.add_parser("simulate", help="drive demo sessions through the API as an AI interviewer and scorer")
+    simulate.add_argument("--url", default="http://127.0.0.1:8000")
+    simulate.add_argument("--token", help="an ADMIN token (default: BOOTSTRAP_ADMIN_TOKEN)")
+    simulate.add_argument("--pace", type=float, default=1.5, help="seconds between transcript segments")
+    simulate.add_argument("--parallel", type=int, default=2, help="interviews at a time")
+    simulate.add_argument("--sessions", type=int, default=None, help="stop after this many (default: run until stopped)")
+    simulate.set_defaults(run=_simulate)
 
     commands.add_parser("migrate", help="apply the database migrations").set_defaults(run=_migrate)
 
@@ -94,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the rest
     args.run(args, settings)
 
 

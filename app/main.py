@@ -15,6 +15,8 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from app.settings import Settings
+from app.shared_streams import SharedStreams
+from app.websocket import SharedTransportWSHandler
 from app.wiring import Services, start_services
 from schema.context import Context
 from schema.schema import schema
@@ -31,7 +33,9 @@ def _bearer(value: Any) -> str | None:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context and credentials."""
+    """Strawberry's ASGI view with our context, credentials and shared subscriptions."""
+
+    graphql_transport_ws_handler_class = SharedTransportWSHandler
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -41,6 +45,7 @@ class GraphQLApp(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins,
         )
         self.settings = settings
+        self.shared_streams = SharedStreams(queue_size=settings.live_queue_size)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
         services: Services = request.app.state.services
@@ -94,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     graphql = GraphQLApp(settings)
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -103,6 +108,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.graphql = graphql  # for introspection of live resources (tests, diagnostics)
+    return app
 
 
 def create_app_from_env() -> Starlette:

@@ -24,11 +24,26 @@ class Settings(BaseSettings):
     # Deliver webhooks from a task inside each API process; turn off when `interview-api worker` runs.
     embedded_webhook_dispatcher: bool = True
     webhook_allow_private_urls: bool = False
+    # Webhook dispatcher tuning; the defaults are production values, tests shorten them.
+    # Seconds to wait after the 1st, 2nd, ... failed attempt ("5,300,1800"); empty: the standard ~3 days.
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(default_factory=list)
+    webhook_concurrency: int = 16
+    webhook_timeout: float = 15.0
+    webhook_claim_seconds: float = 60.0
+    webhook_poll_interval: float = 1.0
+    webhook_disable_after: float = 5 * 86400.0
     # Bound of each live subscription's queue; a subscriber further behind is told to resume.
     live_queue_size: int = 1000
     ws_ping_interval: float = 20.0
     ws_ping_timeout: float = 20.0
     log_level: str = "INFO"
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(part) for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -68,7 +68,11 @@ async def start_services(settings: Settings) -> AsyncIterator[Services]:
         secret = settings.secret_key or await server_secrets.get_or_create(database, "join_token_key")
         await live.connect()
         runtime = Runtime(
-            database=database, live=live, join_secret=secret.encode(), public_base_url=settings.public_base_url
+            database=database,
+            live=live,
+            join_secret=secret.encode(),
+            public_base_url=settings.public_base_url,
+            webhook_allow_private_urls=settings.webhook_allow_private_urls,
         )
         services = Services(settings=settings, runtime=runtime)
         tasks = start_background(settings, runtime)

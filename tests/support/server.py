@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
 from app.main import create_app
@@ -25,6 +26,7 @@ class Api:
     url: str
     http: httpx.AsyncClient
     settings: Settings
+    app: Starlette
 
     @property
     def ws_url(self) -> str:
@@ -94,9 +96,9 @@ class WsClient:
         return [await self.next_data(timeout) for _ in range(count)]
 
 
-def _free_port_server(settings: Settings) -> uvicorn.Server:
+def _free_port_server(app: Starlette, settings: Settings) -> uvicorn.Server:
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host="127.0.0.1",
         port=0,
         ws="websockets-sansio",
@@ -111,7 +113,8 @@ def _free_port_server(settings: Settings) -> uvicorn.Server:
 @asynccontextmanager
 async def serve(settings: Settings) -> AsyncIterator[Api]:
     """Serve `settings`' app until the block ends; waits for startup, fails if it did not."""
-    server = _free_port_server(settings)
+    app = create_app(settings)
+    server = _free_port_server(app, settings)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     try:
@@ -124,7 +127,7 @@ async def serve(settings: Settings) -> AsyncIterator[Api]:
         port = server.servers[0].sockets[0].getsockname()[1]
         url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            yield Api(url=url, http=http, settings=settings)
+            yield Api(url=url, http=http, settings=settings, app=app)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 30)

@@ -68,10 +68,12 @@ async def test_a_slow_member_is_dropped_without_holding_up_the_others() -> None:
     over loopback the kernel's buffers would absorb megabytes before a queue filled)."""
     streams = SharedStreams(queue_size=5)
     produced = asyncio.Event()
+    acks: asyncio.Queue[None] = asyncio.Queue()
 
     async def source() -> AsyncIterator[ExecutionResult]:
         for i in range(40):
             yield ExecutionResult(data={"n": i}, errors=None)
+            await acks.get()  # the next message once `fast` has taken this one
         produced.set()
         await asyncio.Event().wait()  # a live stream stays open
 
@@ -80,6 +82,7 @@ async def test_a_slow_member_is_dropped_without_holding_up_the_others() -> None:
         received = []
         async for frame in fast.frames():
             received.append(orjson.loads(frame.payload)["data"]["n"])
+            acks.put_nowait(None)
             if len(received) == 40:
                 break
         assert received == list(range(40))

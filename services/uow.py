@@ -34,6 +34,8 @@ class Runtime:
     live: LiveHub
     join_secret: bytes
     public_base_url: str
+    # Webhook URLs may be plain http and reach private addresses (development and tests).
+    webhook_allow_private_urls: bool = False
     # Called with the ids of events just committed (e.g. to wake the webhook dispatcher).
     event_hooks: list[Callable[[list[int]], None]] = field(default_factory=list)
 

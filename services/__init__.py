@@ -1,0 +1,1 @@
+"""The domain: lifecycle rules, progression, scoring, events, webhooks, live channels."""

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     webhook_claim_seconds: float = 60.0
     webhook_poll_interval: float = 1.0
     webhook_disable_after: float = 5 * 86400.0
+    # Prepended to every live channel name, so deployments sharing a Redis keep apart.
+    live_channel_prefix: str = ""
     # Bound of each live subscription's queue; a subscriber further behind is told to resume.
     live_queue_size: int = 1000
     ws_ping_interval: float = 20.0

@@ -62,7 +62,7 @@ async def prepare_database(settings: Settings) -> None:
 async def start_services(settings: Settings) -> AsyncIterator[Services]:
     await prepare_database(settings)
     database = create_database(settings.database_url)
-    live = LiveHub(settings.broadcast_url, queue_size=settings.live_queue_size)
+    live = LiveHub(settings.broadcast_url, queue_size=settings.live_queue_size, channel_prefix=settings.live_channel_prefix)
     tasks: list[asyncio.Task[None]] = []
     try:
         secret = settings.secret_key or await server_secrets.get_or_create(database, "join_token_key")

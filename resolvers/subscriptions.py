@@ -17,7 +17,7 @@ from services import reads, streams
 from services.auth import Actor, Permission
 from services.channels import loads, organization_events_channel, session_events_channel
 from services.errors import AccessError, DomainError, not_found
-from services.live import RESYNC, LiveOverflow
+from services.live import RESYNC, LiveOverflow, LiveUnavailable
 
 T = TypeVar("T")
 
@@ -35,6 +35,11 @@ async def _guarded(info: Info, stream: AsyncIterator[T], resume_hint: str) -> As
         raise GraphQLError(
             f"this subscriber fell too far behind; subscribe again {resume_hint}",
             extensions={"code": "RESUME_REQUIRED"},
+        ) from error
+    except LiveUnavailable as error:
+        raise GraphQLError(
+            f"live updates are unavailable for a moment; subscribe again {resume_hint}",
+            extensions={"code": "UNAVAILABLE"},
         ) from error
 
 
@@ -65,19 +70,19 @@ class Subscriptions:
     @strawberry.subscription(description="A snapshot of the session at each of its events (status change or scorecard).")
     async def session_updated(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Session, None]:
         _, pk = await _session_in_scope(info, id, "id")
-        runtime = info.context.runtime
-        async with runtime.live.subscribe(session_events_channel(pk)) as live:
-            # The current state first, so a live view needs no separate query.
-            info.context.fresh_loaders()
+        live = info.context.runtime.live
+
+        async def snapshots() -> AsyncIterator[None]:
+            """One tick per snapshot to send: now, then at each event (or after a resync)."""
+            async with live.subscribe(session_events_channel(pk)) as messages:
+                yield None  # the current state first, so a live view needs no separate query
+                async for message in messages:
+                    yield None
+                    if message is not RESYNC and EventTypeValue(loads(message)["type"]) in _FINAL_EVENTS:
+                        return
+
+        async for _ in _guarded(info, snapshots(), "to get the current snapshot"):
             yield await info.context.loaders.session_by_id.load(pk)  # type: ignore[misc]
-            async for message in _guarded(info, live, "to get the current snapshot"):
-                if message is RESYNC:
-                    yield await info.context.loaders.session_by_id.load(pk)  # type: ignore[misc]
-                    continue
-                data = loads(message)
-                yield await info.context.loaders.session_by_id.load(pk)  # type: ignore[misc]
-                if EventTypeValue(data["type"]) in _FINAL_EVENTS:
-                    return
 
     @strawberry.subscription(
         description="Stored segments after afterSeq first, then live ones, each once and in order; completes once the session is terminal."
@@ -104,14 +109,19 @@ class Subscriptions:
             wanted = _EventMatcher.parse(filter)
         except (DomainError, AccessError) as error:
             raise to_graphql_error(error) from error
-        runtime = info.context.runtime
-        async with runtime.live.subscribe(organization_events_channel(actor.organization_id)) as live:
-            async for message in _guarded(info, live, "and read missed events with Query.events"):
-                if message is RESYNC:
-                    continue  # events published during an outage are in Query.events
-                data = loads(message)
-                if wanted.matches(data):
-                    yield Event.from_message(data)
+        live = info.context.runtime.live
+
+        async def matching() -> AsyncIterator[dict[str, Any]]:
+            async with live.subscribe(organization_events_channel(actor.organization_id)) as messages:
+                async for message in messages:
+                    if message is RESYNC:
+                        continue  # events published during an outage are in Query.events
+                    data = loads(message)
+                    if wanted.matches(data):
+                        yield data
+
+        async for data in _guarded(info, matching(), "and read missed events with Query.events"):
+            yield Event.from_message(data)
 
 
 class _EventMatcher:

@@ -19,6 +19,7 @@ TRANSCRIPT = "subscription($id: ID!) { transcript(sessionId: $id) { seq text } }
 
 
 def _stats(api: Api) -> dict[str, int]:
+    assert api.app is not None
     return api.app.state.graphql.shared_streams.stats()  # type: ignore[no-any-return]
 
 

@@ -26,7 +26,7 @@ class Api:
     url: str
     http: httpx.AsyncClient
     settings: Settings
-    app: Starlette
+    app: Starlette | None = None
 
     @property
     def ws_url(self) -> str:

@@ -1,4 +1,4 @@
-"""Webhook endpoints and the deliveries of events to them."""
+"""Webhook endpoints, the deliveries of events to them, and the dispatcher's bookkeeping."""
 
 from datetime import datetime
 from typing import Any
@@ -29,10 +29,13 @@ class WebhookEndpoint(SQLModel, table=True):
     # Set at the first failure after a success; cleared by a success. Drives auto-disable.
     failing_since: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=time_column(nullable=False))
+    # Deleting keeps the row (its deliveries and attempts refer to it) but hides it everywhere.
     deleted_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
 
 
 class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint: the unit that is claimed, sent, retried and shown."""
+
     __tablename__ = "webhook_delivery"
     __table_args__ = (
         sa.UniqueConstraint("event_id", "endpoint_id", name="uq_delivery_event_endpoint"),
@@ -50,6 +53,9 @@ class WebhookDelivery(SQLModel, table=True):
     sequence: int
     status: DeliveryStatus = Field(sa_column=enum_column(DeliveryStatus, nullable=False))
     attempts: int = 0
+    # Failed attempts since the delivery was created or last redelivered: the position in
+    # the retry schedule (a redelivery starts the schedule over).
+    schedule_step: int = 0
     response_status: int | None = None
     last_error: str | None = Field(default=None, max_length=2000)
     last_latency_ms: int | None = None
@@ -75,3 +81,30 @@ class WebhookAttempt(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
     next_attempt_at: datetime | None = Field(default=None, sa_column=time_column(nullable=True))
     details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class WebhookCursor(SQLModel, table=True):
+    """The fan-out's progress through the event table (a single row, id 1).
+
+    Every event with id <= `event_id` has been turned into deliveries. Events above it may
+    have been too: `webhook_fanout` marks those. On PostgreSQL ids can commit out of order,
+    so the cursor only moves up to `pending_event_id` once every transaction that was
+    running when that id was read has ended (`pending_xmax`, a snapshot's xmax, is below
+    the oldest running transaction id).
+    """
+
+    __tablename__ = "webhook_cursor"
+
+    id: int = Field(primary_key=True)
+    event_id: int = 0
+    pending_event_id: int | None = None
+    pending_xmax: int | None = Field(default=None, sa_column=Column(sa.BigInteger, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=time_column(nullable=False))
+
+
+class WebhookFanout(SQLModel, table=True):
+    """An event above the cursor that has already been fanned out (pruned as the cursor passes)."""
+
+    __tablename__ = "webhook_fanout"
+
+    event_id: int = Field(primary_key=True, foreign_key="event.id", sa_column_kwargs={"autoincrement": False})

@@ -44,6 +44,14 @@ def upgrade() -> None:
     sa.Column('value', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    op.create_table('webhook_cursor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('pending_event_id', sa.Integer(), nullable=True),
+    sa.Column('pending_xmax', sa.BigInteger(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('api_key',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -248,6 +256,7 @@ def upgrade() -> None:
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('PENDING', 'SUCCEEDED', 'FAILED', name='deliverystatus', native_enum=False, length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('schedule_step', sa.Integer(), nullable=False),
     sa.Column('response_status', sa.Integer(), nullable=True),
     sa.Column('last_error', sa.String(length=2000), nullable=True),
     sa.Column('last_latency_ms', sa.Integer(), nullable=True),
@@ -267,6 +276,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_delivery_endpoint_id', ['endpoint_id', 'id'], unique=False)
         batch_op.create_index('ix_delivery_order', ['endpoint_id', 'session_id', 'sequence'], unique=False)
 
+    op.create_table('webhook_fanout',
+    sa.Column('event_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], ),
+    sa.PrimaryKeyConstraint('event_id')
+    )
     op.create_table('webhook_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('delivery_id', sa.Integer(), nullable=False),
@@ -289,6 +303,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attempt_delivery')
 
     op.drop_table('webhook_attempt')
+    op.drop_table('webhook_fanout')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_delivery_order')
         batch_op.drop_index('ix_delivery_endpoint_id')
@@ -333,6 +348,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_api_key_org')
 
     op.drop_table('api_key')
+    op.drop_table('webhook_cursor')
     op.drop_table('server_secret')
     op.drop_table('organization')
     with op.batch_alter_table('idempotency_key', schema=None) as batch_op:

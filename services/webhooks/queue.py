@@ -1,0 +1,228 @@
+"""The delivery queue: claiming due deliveries and recording what each attempt came to.
+
+A claim is a lease (`claimed_by`, `claimed_until`) written in a short transaction of its
+own; the HTTP attempt runs outside any transaction, and its result is recorded in another
+one. A worker killed mid-attempt never records: its lease runs out and any worker claims
+the delivery again (the receiver may then see it twice, with the same webhook-id). The
+lease outlasts the longest attempt (15 s), so a live worker's delivery is never sent by a
+second worker at the same time.
+
+Claiming takes, oldest due first, PENDING deliveries of enabled endpoints whose lease is
+free and that have no earlier-sequence delivery of the same endpoint and session still
+PENDING: events of one session reach an endpoint in order, a later one waiting while an
+earlier one is retrying. On PostgreSQL the candidate rows are locked FOR UPDATE SKIP
+LOCKED, so concurrent workers take disjoint sets without waiting for each other.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import DeliveryStatus, Event
+from models.db import Database
+from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from services.ids import to_global_id
+from services.webhooks.policy import RetryPolicy
+from services.webhooks.sender import AttemptResult
+from services.webhooks.signing import event_body, secrets_in_use
+
+_delivery = WebhookDelivery.__table__
+_endpoint = WebhookEndpoint.__table__
+_event = Event.__table__
+_attempt = WebhookAttempt.__table__
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery with everything needed to send it."""
+
+    delivery_id: int
+    endpoint_id: int
+    event_id: int
+    session_id: int
+    sequence: int
+    claim: str
+    url: str
+    secrets: tuple[str, ...]
+    msg_id: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording an attempt decided."""
+
+    status: DeliveryStatus
+    next_attempt_at: datetime | None
+    endpoint_disabled: str | None
+    claim_lost: bool
+
+
+def _due_filter(now: datetime) -> list[object]:
+    return [
+        _delivery.c.status == DeliveryStatus.PENDING,
+        _delivery.c.next_attempt_at <= now,
+        or_(_delivery.c.claimed_until.is_(None), _delivery.c.claimed_until < now),
+    ]
+
+
+def _earlier_pending() -> object:
+    earlier = _delivery.alias("earlier")
+    return exists().where(
+        earlier.c.endpoint_id == _delivery.c.endpoint_id,
+        earlier.c.session_id == _delivery.c.session_id,
+        earlier.c.sequence < _delivery.c.sequence,
+        earlier.c.status == DeliveryStatus.PENDING,
+    )
+
+
+async def has_due(database: Database, now: datetime) -> bool:
+    """A cheap read: is any delivery due (before taking the write lock to claim)?"""
+    async with database.read() as db:
+        query = select(_delivery.c.id).where(*_due_filter(now)).limit(1)
+        return (await db.execute(query)).first() is not None
+
+
+async def claim(database: Database, *, worker: str, limit: int, lease: timedelta, now: datetime) -> list[Job]:
+    """Lease up to `limit` due deliveries to `worker` and load what sending them needs."""
+    if limit <= 0:
+        return []
+    candidates = (
+        select(_delivery.c.id)
+        .join(_endpoint, _endpoint.c.id == _delivery.c.endpoint_id)
+        .where(*_due_filter(now), _endpoint.c.enabled.is_(True), _endpoint.c.deleted_at.is_(None), ~_earlier_pending())
+        .order_by(_delivery.c.next_attempt_at, _delivery.c.id)
+        .limit(limit)
+    )
+    if database.is_postgres:
+        candidates = candidates.with_for_update(of=_delivery, skip_locked=True)
+    # A CTE, so PostgreSQL evaluates the locking SELECT exactly once.
+    due = candidates.cte("due")
+    claim_token = worker
+    async with database.writer() as db, db.begin():
+        claimed = list(
+            await db.scalars(
+                update(_delivery)
+                .where(_delivery.c.id.in_(select(due.c.id)))
+                .values(claimed_by=claim_token, claimed_until=now + lease)
+                .returning(_delivery.c.id)
+            )
+        )
+    if not claimed:
+        return []
+    async with database.read() as db:
+        rows = list(
+            await db.execute(
+                select(
+                    _delivery.c.id,
+                    _delivery.c.endpoint_id,
+                    _delivery.c.event_id,
+                    _delivery.c.session_id,
+                    _delivery.c.sequence,
+                    _endpoint.c.url,
+                    _endpoint.c.secret,
+                    _endpoint.c.previous_secret,
+                    _endpoint.c.previous_secret_expires_at,
+                    _event.c.type,
+                    _event.c.occurred_at,
+                    _event.c.data,
+                )
+                .join(_endpoint, _endpoint.c.id == _delivery.c.endpoint_id)
+                .join(_event, _event.c.id == _delivery.c.event_id)
+                .where(_delivery.c.id.in_(claimed))
+                .order_by(_delivery.c.next_attempt_at, _delivery.c.id)
+            )
+        )
+    return [
+        Job(
+            delivery_id=row.id,
+            endpoint_id=row.endpoint_id,
+            event_id=row.event_id,
+            session_id=row.session_id,
+            sequence=row.sequence,
+            claim=claim_token,
+            url=row.url,
+            secrets=tuple(secrets_in_use(row.secret, row.previous_secret, row.previous_secret_expires_at, now)),
+            msg_id=to_global_id("Event", row.event_id),
+            body=event_body(row.type, row.occurred_at, row.data),
+        )
+        for row in rows
+    ]
+
+
+def _next_state(
+    result: AttemptResult, schedule_step: int, policy: RetryPolicy, now: datetime
+) -> tuple[DeliveryStatus, datetime | None, int]:
+    """(status, next attempt, schedule step) after this attempt."""
+    if result.ok:
+        return DeliveryStatus.SUCCEEDED, None, schedule_step
+    step = schedule_step + 1
+    delay = policy.next_delay(step, result.retry_after)
+    if delay is None:
+        return DeliveryStatus.FAILED, None, step
+    return DeliveryStatus.PENDING, now + timedelta(seconds=delay), step
+
+
+async def record(
+    database: Database, job: Job, result: AttemptResult, policy: RetryPolicy, *, attempted_at: datetime, now: datetime
+) -> Recorded:
+    """Store the attempt, move the delivery on (done, retry later, or failed for good),
+    release the lease, and keep the endpoint's health: a success clears its failing streak,
+    a 410 disables it at once, and so does a streak of failures as long as `disable_after`."""
+    async with database.writer() as db, db.begin():
+        schedule_step = await db.scalar(select(_delivery.c.schedule_step).where(_delivery.c.id == job.delivery_id))
+        status, next_attempt_at, step = _next_state(result, schedule_step or 0, policy, now)
+        await db.execute(
+            _attempt.insert().values(
+                delivery_id=job.delivery_id,
+                attempted_at=attempted_at,
+                response_status=result.status_code,
+                latency_ms=result.latency_ms,
+                error=result.error[:2000] if result.error else None,
+                next_attempt_at=next_attempt_at,
+                details={"worker": job.claim, "retryAfter": result.retry_after},
+            )
+        )
+        updated: CursorResult = await db.execute(  # type: ignore[assignment]
+            update(_delivery)
+            .where(_delivery.c.id == job.delivery_id, _delivery.c.claimed_by == job.claim)
+            .values(
+                status=status,
+                attempts=_delivery.c.attempts + 1,
+                schedule_step=step,
+                response_status=result.status_code,
+                last_error=result.error[:2000] if result.error else None,
+                last_latency_ms=result.latency_ms,
+                next_attempt_at=next_attempt_at,
+                delivered_at=now if result.ok else _delivery.c.delivered_at,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        disabled = await _endpoint_health(db, job.endpoint_id, result, policy, now)
+    return Recorded(status, next_attempt_at, disabled, claim_lost=updated.rowcount == 0)
+
+
+async def _endpoint_health(
+    db: AsyncSession, endpoint_id: int, result: AttemptResult, policy: RetryPolicy, now: datetime
+) -> str | None:
+    """Update the endpoint's failing streak; the reason when this attempt disabled it."""
+    this = _endpoint.c.id == endpoint_id
+    if result.ok:
+        await db.execute(update(_endpoint).where(this, _endpoint.c.failing_since.is_not(None)).values(failing_since=None))
+        return None
+    await db.execute(update(_endpoint).where(this, _endpoint.c.failing_since.is_(None)).values(failing_since=now))
+    if result.status_code == 410:
+        reason = "the endpoint answered 410 Gone"
+        condition = this
+    else:
+        days = policy.disable_after.total_seconds() / 86400
+        reason = f"every attempt failed for {days:g} days"
+        condition = this & (_endpoint.c.failing_since <= now - policy.disable_after)
+    disabled: CursorResult = await db.execute(  # type: ignore[assignment]
+        update(_endpoint).where(condition, _endpoint.c.enabled.is_(True)).values(enabled=False, disabled_reason=reason)
+    )
+    return reason if disabled.rowcount else None

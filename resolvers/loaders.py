@@ -18,7 +18,9 @@ from schema.types.applications import Application, Participant
 from schema.types.events import Event
 from schema.types.sessions import AuthenticitySignal, Scorecard, Session, TranscriptSegment
 from schema.types.templates import Stage, Template
+from schema.types.webhooks import WebhookDelivery, WebhookEndpoint
 from services import reads
+from services.webhooks import reads as webhook_reads
 from services.auth import Actor
 
 K = TypeVar("K")
@@ -42,6 +44,12 @@ class Loaders:
         self.scorecard_by_session = self._one(reads.scorecards_by_session_ids, Scorecard.from_row)
         self.event_by_id = self._one(lambda db, ids: reads.events_by_ids(db, org, ids), Event.from_row)
         self.events_by_session = self._many(reads.events_by_session_ids, Event.from_row)
+        self.webhook_endpoint_by_id = self._one(
+            lambda db, ids: webhook_reads.endpoints_by_ids(db, org, ids), WebhookEndpoint.from_row
+        )
+        self.webhook_delivery_by_id = self._one(
+            lambda db, ids: webhook_reads.deliveries_by_ids(db, org, ids), WebhookDelivery.from_row
+        )
         self.session_counts_by_template: DataLoader[int, dict[SessionStatus, int]] = DataLoader(
             self._batch(reads.session_counts_by_template_ids, lambda counts: counts)
         )

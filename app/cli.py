@@ -87,6 +87,12 @@ def _create_org(args: argparse.Namespace, settings: Settings) -> None:
     print(asyncio.run(run()))
 
 
+def _worker(args: argparse.Namespace, settings: Settings) -> None:
+    from app.background import run_worker
+
+    asyncio.run(run_worker(settings, concurrency=args.concurrency))
+
+
 def _export_schema(args: argparse.Namespace, settings: Settings) -> None:
     from schema.schema import schema
 
@@ -122,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     create_org = commands.add_parser("create-org", help="create an organization; prints its ADMIN token last")
     create_org.add_argument("name")
     create_org.set_defaults(run=_create_org)
+
+    worker = commands.add_parser("worker", help="deliver webhooks until SIGTERM/SIGINT (any number may run)")
+    worker.add_argument("--concurrency", type=int, default=None, help="attempts in flight (WEBHOOK_CONCURRENCY)")
+    worker.set_defaults(run=_worker)
 
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", "-o", default="schema.graphql", help="a file, or - for stdout")

@@ -83,6 +83,11 @@ class Receiver:
             self._changed.notify_all()
         return response
 
+    @property
+    def arrivals(self) -> int:
+        """Requests that arrived, answered or not (a sender killed mid-request leaves one unanswered)."""
+        return sum(self._arrivals.values())
+
     def ids(self) -> set[str]:
         return {r.msg_id for r in self.requests}
 

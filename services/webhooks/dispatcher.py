@@ -28,6 +28,11 @@ from services.webhooks.urls import Resolver, resolve
 
 logger = logging.getLogger("interview_api.webhooks")
 
+# At most this many outcomes per recording transaction.
+_RECORD_BATCH = 200
+# Seconds between fan-out passes while no endpoint is enabled anywhere.
+_IDLE_FAN_OUT_INTERVAL = 5.0
+
 
 @dataclass(frozen=True)
 class DispatcherConfig:
@@ -74,8 +79,11 @@ class Dispatcher:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Finished attempts wait here to be recorded together, one transaction per batch.
+        self._outcomes: asyncio.Queue[tuple[queue.Outcome, asyncio.Future[queue.Recorded | None]]] = asyncio.Queue()
         self._listener: Listener | None = Listener(database, self.wake) if database.is_postgres else None
         self._next_listen_try = 0.0
+        self._next_idle_fan_out = 0.0
         self._next_stats = time.monotonic() + config.stats_interval
 
     def wake(self, event_ids: Sequence[int] = ()) -> None:
@@ -96,6 +104,7 @@ class Dispatcher:
             resolver=self._resolver,
             max_connections=max(self.config.concurrency, 10),
         )
+        recorder = asyncio.create_task(self._record_outcomes(), name="webhook-recorder")
         try:
             async with sender:
                 await self._with_retries(lambda: fanout.ensure_cursor(self.database))
@@ -121,6 +130,8 @@ class Dispatcher:
                 task.cancel()
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
+            recorder.cancel()
+            await asyncio.gather(recorder, return_exceptions=True)
             if self._listener is not None:
                 await asyncio.shield(self._listener.close())
             logger.info("webhook dispatcher %s stopped", self.worker_id)
@@ -148,7 +159,11 @@ class Dispatcher:
         await self._ensure_listening()
         fanned = 0
         if await fanout.has_new_events(self.database):
-            fanned = await fanout.fan_out(self.database)
+            # With no endpoint anywhere, events only need marking: do it in bulk now and
+            # then, not in a write transaction after every commit (SQLite has one writer).
+            if time.monotonic() >= self._next_idle_fan_out or await fanout.has_enabled_endpoints(self.database):
+                fanned = await fanout.fan_out(self.database)
+                self._next_idle_fan_out = time.monotonic() + _IDLE_FAN_OUT_INTERVAL
         free = self.config.concurrency - len(self._in_flight)
         now = utcnow()
         if free > 0 and await queue.has_due(self.database, now):
@@ -188,13 +203,12 @@ class Dispatcher:
         headers = signed_headers(job.secrets, job.msg_id, int(attempted_at.timestamp()), job.body)
         result = await sender.post(job.url, headers, job.body)
         self.counters.count(job.endpoint_id, result.ok)
-        try:
-            recorded = await queue.record(
-                self.database, job, result, self.config.policy, attempted_at=attempted_at, now=utcnow()
-            )
-        except Exception:  # noqa: BLE001 - the claim expires and the delivery is retried; logged
-            logger.exception("webhooks: could not record an attempt of delivery %d", job.delivery_id)
-            return
+        # The slot stays taken until the outcome is recorded: what is in flight is bounded.
+        done: asyncio.Future[queue.Recorded | None] = asyncio.get_running_loop().create_future()
+        self._outcomes.put_nowait((queue.Outcome(job, result, attempted_at), done))
+        recorded = await done
+        if recorded is None:
+            return  # could not be recorded (logged); the claim expires and it is sent again
         if not result.ok:
             logger.warning(
                 "webhooks endpoint=%d delivery=%d attempt failed: %s; %s",
@@ -209,3 +223,23 @@ class Dispatcher:
             logger.warning("webhooks endpoint=%d disabled: %s", job.endpoint_id, recorded.endpoint_disabled)
         if recorded.claim_lost:
             logger.warning("webhooks delivery=%d: the claim had expired before the attempt was recorded", job.delivery_id)
+
+    async def _record_outcomes(self) -> None:
+        """Record finished attempts: whatever has piled up goes in one transaction, so a
+        busy dispatcher commits once per batch, and an idle one at once."""
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty() and len(batch) < _RECORD_BATCH:
+                batch.append(self._outcomes.get_nowait())
+            try:
+                recorded: list[queue.Recorded | None] = list(
+                    await queue.record(self.database, [outcome for outcome, _ in batch], self.config.policy, now=utcnow())
+                )
+            except Exception:  # noqa: BLE001 - the claims expire and the deliveries are retried; logged
+                logger.exception("webhooks: could not record %d attempts", len(batch))
+                recorded = [None] * len(batch)
+            for (_, done), result in zip(batch, recorded, strict=True):
+                if not done.done():
+                    done.set_result(result)
+            # Recorded deliveries may unblock their sessions' next events.
+            self._wakeup.set()

@@ -31,6 +31,7 @@ from models import DeliveryStatus, Event
 from models.base import utcnow
 from models.db import Database
 from models.webhooks import WebhookCursor, WebhookDelivery, WebhookEndpoint, WebhookFanout
+from services.webhooks.queue import relaxed_commit
 
 CURSOR_ID = 1
 BATCH_SIZE = 500
@@ -73,6 +74,13 @@ async def has_new_events(database: Database) -> bool:
         if cursor_id is None:
             return True
         query = _unfanned_events(cursor_id).with_only_columns(_event.c.id).limit(1)
+        return (await db.execute(query)).first() is not None
+
+
+async def has_enabled_endpoints(database: Database) -> bool:
+    """Is any endpoint (of any organization) enabled? Without one, fan-out only marks events."""
+    async with database.read() as db:
+        query = select(_endpoint.c.id).where(_endpoint.c.enabled.is_(True), _endpoint.c.deleted_at.is_(None)).limit(1)
         return (await db.execute(query)).first() is not None
 
 
@@ -130,6 +138,7 @@ async def fan_out(database: Database, *, batch_size: int = BATCH_SIZE) -> int:
     pass in progress makes this one return 0 without waiting."""
     now = utcnow()
     async with database.writer() as db, db.begin():
+        await relaxed_commit(db)  # a lost fan-out is simply done again (see queue.relaxed_commit)
         query = select(_cursor).where(_cursor.c.id == CURSOR_ID)
         if database.is_postgres:
             query = query.with_for_update(skip_locked=True)

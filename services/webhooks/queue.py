@@ -14,10 +14,12 @@ earlier one is retrying. On PostgreSQL the candidate rows are locked FOR UPDATE 
 LOCKED, so concurrent workers take disjoint sets without waiting for each other.
 """
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +46,8 @@ class Job:
     event_id: int
     session_id: int
     sequence: int
+    # Failed attempts in a row so far: where in the retry schedule the next failure lands.
+    schedule_step: int
     claim: str
     url: str
     secrets: tuple[str, ...]
@@ -69,6 +73,10 @@ def _due_filter(now: datetime) -> list[object]:
     ]
 
 
+def _endpoint_open() -> list[object]:
+    return [_endpoint.c.enabled.is_(True), _endpoint.c.deleted_at.is_(None)]
+
+
 def _earlier_pending() -> object:
     earlier = _delivery.alias("earlier")
     return exists().where(
@@ -79,10 +87,27 @@ def _earlier_pending() -> object:
     )
 
 
+async def relaxed_commit(db: AsyncSession) -> None:
+    """On PostgreSQL, commit this transaction without waiting for the WAL flush.
+
+    Safe for the dispatcher's own bookkeeping (claims, outcomes, fan-out): a crash of the
+    database can only lose the last of these writes, which makes deliveries be claimed and
+    sent again (at least once, never lost); the events themselves were committed durably
+    by the transactions that wrote them. It saves a disk flush per transaction.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 async def has_due(database: Database, now: datetime) -> bool:
     """A cheap read: is any delivery due (before taking the write lock to claim)?"""
     async with database.read() as db:
-        query = select(_delivery.c.id).where(*_due_filter(now)).limit(1)
+        query = (
+            select(_delivery.c.id)
+            .join(_endpoint, _endpoint.c.id == _delivery.c.endpoint_id)
+            .where(*_due_filter(now), *_endpoint_open())
+            .limit(1)
+        )
         return (await db.execute(query)).first() is not None
 
 
@@ -93,7 +118,7 @@ async def claim(database: Database, *, worker: str, limit: int, lease: timedelta
     candidates = (
         select(_delivery.c.id)
         .join(_endpoint, _endpoint.c.id == _delivery.c.endpoint_id)
-        .where(*_due_filter(now), _endpoint.c.enabled.is_(True), _endpoint.c.deleted_at.is_(None), ~_earlier_pending())
+        .where(*_due_filter(now), *_endpoint_open(), ~_earlier_pending())
         .order_by(_delivery.c.next_attempt_at, _delivery.c.id)
         .limit(limit)
     )
@@ -103,6 +128,7 @@ async def claim(database: Database, *, worker: str, limit: int, lease: timedelta
     due = candidates.cte("due")
     claim_token = worker
     async with database.writer() as db, db.begin():
+        await relaxed_commit(db)
         claimed = list(
             await db.scalars(
                 update(_delivery)
@@ -122,6 +148,7 @@ async def claim(database: Database, *, worker: str, limit: int, lease: timedelta
                     _delivery.c.event_id,
                     _delivery.c.session_id,
                     _delivery.c.sequence,
+                    _delivery.c.schedule_step,
                     _endpoint.c.url,
                     _endpoint.c.secret,
                     _endpoint.c.previous_secret,
@@ -143,6 +170,7 @@ async def claim(database: Database, *, worker: str, limit: int, lease: timedelta
             event_id=row.event_id,
             session_id=row.session_id,
             sequence=row.sequence,
+            schedule_step=row.schedule_step,
             claim=claim_token,
             url=row.url,
             secrets=tuple(secrets_in_use(row.secret, row.previous_secret, row.previous_secret_expires_at, now)),
@@ -166,62 +194,88 @@ def _next_state(
     return DeliveryStatus.PENDING, now + timedelta(seconds=delay), step
 
 
-async def record(
-    database: Database, job: Job, result: AttemptResult, policy: RetryPolicy, *, attempted_at: datetime, now: datetime
-) -> Recorded:
-    """Store the attempt, move the delivery on (done, retry later, or failed for good),
-    release the lease, and keep the endpoint's health: a success clears its failing streak,
-    a 410 disables it at once, and so does a streak of failures as long as `disable_after`."""
+@dataclass(frozen=True)
+class Outcome:
+    """A finished attempt, waiting to be recorded."""
+
+    job: Job
+    result: AttemptResult
+    attempted_at: datetime
+
+
+async def record(database: Database, outcomes: Sequence[Outcome], policy: RetryPolicy, *, now: datetime) -> list[Recorded]:
+    """Store the attempts, move each delivery on (done, retry later, or failed for good)
+    and release its lease, all in one transaction; and keep each endpoint's health: a
+    success clears its failing streak, a 410 disables it at once, and so does a streak of
+    failures as long as `disable_after`."""
+    recorded: list[Recorded] = []
     async with database.writer() as db, db.begin():
-        schedule_step = await db.scalar(select(_delivery.c.schedule_step).where(_delivery.c.id == job.delivery_id))
-        status, next_attempt_at, step = _next_state(result, schedule_step or 0, policy, now)
+        await relaxed_commit(db)
+        states = [_next_state(o.result, o.job.schedule_step, policy, now) for o in outcomes]
         await db.execute(
-            _attempt.insert().values(
-                delivery_id=job.delivery_id,
-                attempted_at=attempted_at,
-                response_status=result.status_code,
-                latency_ms=result.latency_ms,
-                error=result.error[:2000] if result.error else None,
-                next_attempt_at=next_attempt_at,
-                details={"worker": job.claim, "retryAfter": result.retry_after},
-            )
+            _attempt.insert(),
+            [
+                {
+                    "delivery_id": o.job.delivery_id,
+                    "attempted_at": o.attempted_at,
+                    "response_status": o.result.status_code,
+                    "latency_ms": o.result.latency_ms,
+                    "error": o.result.error[:2000] if o.result.error else None,
+                    "next_attempt_at": next_attempt_at,
+                    "details": {"worker": o.job.claim, "retryAfter": o.result.retry_after},
+                }
+                for o, (_, next_attempt_at, _) in zip(outcomes, states, strict=True)
+            ],
         )
-        updated: CursorResult = await db.execute(  # type: ignore[assignment]
-            update(_delivery)
-            .where(_delivery.c.id == job.delivery_id, _delivery.c.claimed_by == job.claim)
-            .values(
-                status=status,
-                attempts=_delivery.c.attempts + 1,
-                schedule_step=step,
-                response_status=result.status_code,
-                last_error=result.error[:2000] if result.error else None,
-                last_latency_ms=result.latency_ms,
-                next_attempt_at=next_attempt_at,
-                delivered_at=now if result.ok else _delivery.c.delivered_at,
-                claimed_by=None,
-                claimed_until=None,
+        for outcome, (status, next_attempt_at, step) in zip(outcomes, states, strict=True):
+            result = outcome.result
+            updated: CursorResult = await db.execute(  # type: ignore[assignment]
+                update(_delivery)
+                .where(_delivery.c.id == outcome.job.delivery_id, _delivery.c.claimed_by == outcome.job.claim)
+                .values(
+                    status=status,
+                    attempts=_delivery.c.attempts + 1,
+                    schedule_step=step,
+                    response_status=result.status_code,
+                    last_error=result.error[:2000] if result.error else None,
+                    last_latency_ms=result.latency_ms,
+                    next_attempt_at=next_attempt_at,
+                    delivered_at=now if result.ok else _delivery.c.delivered_at,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
             )
-        )
-        disabled = await _endpoint_health(db, job.endpoint_id, result, policy, now)
-    return Recorded(status, next_attempt_at, disabled, claim_lost=updated.rowcount == 0)
+            recorded.append(Recorded(status, next_attempt_at, None, claim_lost=updated.rowcount == 0))
+        by_endpoint: dict[int, list[AttemptResult]] = defaultdict(list)
+        for outcome in outcomes:
+            by_endpoint[outcome.job.endpoint_id].append(outcome.result)
+        disabled: dict[int, str | None] = {}
+        for endpoint_id, results in by_endpoint.items():
+            disabled[endpoint_id] = await _endpoint_health(db, endpoint_id, results, policy, now)
+    return [
+        replace(r, endpoint_disabled=disabled[o.job.endpoint_id]) for o, r in zip(outcomes, recorded, strict=True)
+    ]
 
 
 async def _endpoint_health(
-    db: AsyncSession, endpoint_id: int, result: AttemptResult, policy: RetryPolicy, now: datetime
+    db: AsyncSession, endpoint_id: int, results: list[AttemptResult], policy: RetryPolicy, now: datetime
 ) -> str | None:
-    """Update the endpoint's failing streak; the reason when this attempt disabled it."""
+    """Update the endpoint's failing streak from these results (in the order they came);
+    the reason when they disabled it."""
     this = _endpoint.c.id == endpoint_id
-    if result.ok:
+    if results[-1].ok:
         await db.execute(update(_endpoint).where(this, _endpoint.c.failing_since.is_not(None)).values(failing_since=None))
-        return None
-    await db.execute(update(_endpoint).where(this, _endpoint.c.failing_since.is_(None)).values(failing_since=now))
-    if result.status_code == 410:
-        reason = "the endpoint answered 410 Gone"
-        condition = this
+        condition = None
     else:
+        await db.execute(update(_endpoint).where(this, _endpoint.c.failing_since.is_(None)).values(failing_since=now))
         days = policy.disable_after.total_seconds() / 86400
         reason = f"every attempt failed for {days:g} days"
         condition = this & (_endpoint.c.failing_since <= now - policy.disable_after)
+    if any(result.status_code == 410 for result in results):
+        reason = "the endpoint answered 410 Gone"
+        condition = this
+    if condition is None:
+        return None
     disabled: CursorResult = await db.execute(  # type: ignore[assignment]
         update(_endpoint).where(condition, _endpoint.c.enabled.is_(True)).values(enabled=False, disabled_reason=reason)
     )

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from standardwebhooks import Webhook
 from starlette.responses import Response
 
@@ -64,6 +64,22 @@ async def _endpoint(database: Database, organization_id: int, url: str) -> str:
     return secret
 
 
+async def _listening(database: Database, count: int) -> None:
+    """Until `count` workers have started (each LISTENs for wake-ups once running)."""
+
+    async def ready() -> bool:
+        async with database.read() as db:
+            listeners = await db.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                )
+            )
+        return int(listeners or 0) >= count
+
+    await poll(ready, timeout=30)
+
+
 async def _all_succeeded(database: Database, expected: int) -> bool:
     async with database.read() as db:
         done = await db.scalar(
@@ -99,9 +115,10 @@ async def test_two_workers_share_the_work_and_deliver_every_event_once(postgres_
     async with receiver(slowish) as hook, Driver(postgres_url, org.id) as driver:
         secret = await _endpoint(driver.database, org.id, hook.url)
         async with worker(postgres_url, log) as first, worker(postgres_url, log) as second:
-            await asyncio.gather(*(driver.session() for _ in range(40)))
+            await _listening(driver.database, 2)
+            await asyncio.gather(*(driver.session() for _ in range(30)))
             expected = {to_global_id("Event", pk) for pk in await driver.event_ids()}
-            assert len(expected) == 160
+            assert len(expected) == 120
             await hook.wait_for(lambda r: r.ids() >= expected, timeout=30)
             await poll(lambda: _all_succeeded(driver.database, len(expected)), timeout=10)
         assert first.returncode == 0 and second.returncode == 0, log.read_text()

@@ -39,9 +39,25 @@ class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_delivery"
     __table_args__ = (
         sa.UniqueConstraint("event_id", "endpoint_id", name="uq_delivery_event_endpoint"),
-        sa.Index("ix_delivery_due", "status", "next_attempt_at"),
+        # What is due, oldest first. Both indexes on pending rows are partial: they stay as
+        # small as the queue, and with no index led by `status` the planner cannot take one
+        # for the probe below before statistics exist (it did, and the probe went quadratic).
+        sa.Index(
+            "ix_delivery_due",
+            "next_attempt_at",
+            postgresql_where=sa.text("status = 'PENDING'"),
+            sqlite_where=sa.text("status = 'PENDING'"),
+        ),
         sa.Index("ix_delivery_endpoint_id", "endpoint_id", "id"),
-        sa.Index("ix_delivery_order", "endpoint_id", "session_id", "sequence"),
+        # The claim's probe: the first pending sequence of this endpoint and session.
+        sa.Index(
+            "ix_delivery_pending_order",
+            "endpoint_id",
+            "session_id",
+            "sequence",
+            postgresql_where=sa.text("status = 'PENDING'"),
+            sqlite_where=sa.text("status = 'PENDING'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

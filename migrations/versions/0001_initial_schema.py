@@ -272,9 +272,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', 'endpoint_id', name='uq_delivery_event_endpoint')
     )
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
-        batch_op.create_index('ix_delivery_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_delivery_due', ['next_attempt_at'], unique=False, postgresql_where=sa.text("status = 'PENDING'"), sqlite_where=sa.text("status = 'PENDING'"))
         batch_op.create_index('ix_delivery_endpoint_id', ['endpoint_id', 'id'], unique=False)
-        batch_op.create_index('ix_delivery_order', ['endpoint_id', 'session_id', 'sequence'], unique=False)
+        batch_op.create_index('ix_delivery_pending_order', ['endpoint_id', 'session_id', 'sequence'], unique=False, postgresql_where=sa.text("status = 'PENDING'"), sqlite_where=sa.text("status = 'PENDING'"))
 
     op.create_table('webhook_fanout',
     sa.Column('event_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -305,9 +305,9 @@ def downgrade() -> None:
     op.drop_table('webhook_attempt')
     op.drop_table('webhook_fanout')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
-        batch_op.drop_index('ix_delivery_order')
+        batch_op.drop_index('ix_delivery_pending_order', postgresql_where=sa.text("status = 'PENDING'"), sqlite_where=sa.text("status = 'PENDING'"))
         batch_op.drop_index('ix_delivery_endpoint_id')
-        batch_op.drop_index('ix_delivery_due')
+        batch_op.drop_index('ix_delivery_due', postgresql_where=sa.text("status = 'PENDING'"), sqlite_where=sa.text("status = 'PENDING'"))
 
     op.drop_table('webhook_delivery')
     op.drop_table('transcript_segment')

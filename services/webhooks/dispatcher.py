@@ -84,10 +84,17 @@ class Dispatcher:
         self._listener: Listener | None = Listener(database, self.wake) if database.is_postgres else None
         self._next_listen_try = 0.0
         self._next_idle_fan_out = 0.0
+        self._statistics_ok = False
+        # Set by `wake`; otherwise the event table is looked at once per poll interval, not
+        # after every finished attempt.
+        self._new_events = True
+        self._next_event_check = 0.0
         self._next_stats = time.monotonic() + config.stats_interval
 
     def wake(self, event_ids: Sequence[int] = ()) -> None:
-        """Look at the queue now (registered in Runtime.event_hooks: events just committed)."""
+        """New events were committed: fan them out and send now (registered in
+        Runtime.event_hooks, and called on NOTIFY)."""
+        self._new_events = True
         self._wakeup.set()
 
     def stop(self) -> None:
@@ -158,15 +165,15 @@ class Dispatcher:
         """One pass; True when there is more to do at once."""
         await self._ensure_listening()
         fanned = 0
-        if await fanout.has_new_events(self.database):
-            # With no endpoint anywhere, events only need marking: do it in bulk now and
-            # then, not in a write transaction after every commit (SQLite has one writer).
-            if time.monotonic() >= self._next_idle_fan_out or await fanout.has_enabled_endpoints(self.database):
-                fanned = await fanout.fan_out(self.database)
-                self._next_idle_fan_out = time.monotonic() + _IDLE_FAN_OUT_INTERVAL
+        if self._new_events or time.monotonic() >= self._next_event_check:
+            self._new_events = False
+            self._next_event_check = time.monotonic() + self.config.poll_interval
+            fanned = await self._fan_out()
         free = self.config.concurrency - len(self._in_flight)
         now = utcnow()
-        if free > 0 and await queue.has_due(self.database, now):
+        # SQLite: a cheap read first, as claiming takes the database's one write lock.
+        if free > 0 and (self.database.is_postgres or await queue.has_due(self.database, now)):
+
             jobs = await queue.claim(
                 self.database,
                 worker=self.worker_id,
@@ -183,6 +190,22 @@ class Dispatcher:
             log_stats(self.worker_id, await queue_stats(self.database, utcnow()), self.counters)
             self.counters.reset()
         return fanned >= fanout.BATCH_SIZE
+
+    async def _fan_out(self) -> int:
+        """A fan-out pass if there are new events; how many it took."""
+        if not await fanout.has_new_events(self.database):
+            return 0
+        # With no endpoint anywhere, events only need marking: do it in bulk now and then,
+        # not in a write transaction after every commit (SQLite has one writer).
+        if time.monotonic() < self._next_idle_fan_out and not await fanout.has_enabled_endpoints(self.database):
+            return 0
+        fanned = await fanout.fan_out(self.database)
+        self._next_idle_fan_out = time.monotonic() + _IDLE_FAN_OUT_INTERVAL
+        if fanned and not self._statistics_ok:
+            self._statistics_ok = await queue.ensure_statistics(self.database)
+        if fanned >= fanout.BATCH_SIZE:
+            self._new_events = True  # more where these came from
+        return fanned
 
     def _attempt_done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)

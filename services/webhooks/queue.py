@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,14 +77,27 @@ def _endpoint_open() -> list[object]:
     return [_endpoint.c.enabled.is_(True), _endpoint.c.deleted_at.is_(None)]
 
 
-def _earlier_pending() -> object:
+def _first_pending_of_its_session() -> object:
+    """The delivery is the lowest-sequence PENDING one of its endpoint and session.
+
+    Written as a correlated min() rather than NOT EXISTS: PostgreSQL runs it per candidate
+    through the partial index ix_delivery_pending_order whatever its statistics say, where
+    the anti-join it made of NOT EXISTS on a freshly filled table probed every pending row
+    for every candidate.
+    """
     earlier = _delivery.alias("earlier")
-    return exists().where(
-        earlier.c.endpoint_id == _delivery.c.endpoint_id,
-        earlier.c.session_id == _delivery.c.session_id,
-        earlier.c.sequence < _delivery.c.sequence,
-        earlier.c.status == DeliveryStatus.PENDING,
+    first_pending = (
+        select(earlier.c.sequence)
+        .where(
+            earlier.c.endpoint_id == _delivery.c.endpoint_id,
+            earlier.c.session_id == _delivery.c.session_id,
+            earlier.c.status == DeliveryStatus.PENDING,
+        )
+        .order_by(earlier.c.sequence)
+        .limit(1)
+        .scalar_subquery()
     )
+    return _delivery.c.sequence == first_pending
 
 
 async def relaxed_commit(db: AsyncSession) -> None:
@@ -97,6 +110,38 @@ async def relaxed_commit(db: AsyncSession) -> None:
     """
     if db.get_bind().dialect.name == "postgresql":
         await db.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+# Below this many deliveries a table without statistics plans well enough.
+_ANALYZE_MIN_ROWS = 200
+
+
+async def ensure_statistics(database: Database) -> bool:
+    """On PostgreSQL, ANALYZE the delivery table if it has never been analyzed and has grown;
+    True once it has statistics (then there is no need to ask again).
+
+    Without statistics (a new database, before autovacuum's first visit, up to a minute
+    later) the planner probes the head of each session through the wrong index, and a claim
+    costs time quadratic in the backlog; with them it takes the partial order index.
+    """
+    if not database.is_postgres:
+        return True
+    async with database.writer() as db, db.begin():
+        analyzed = await db.scalar(
+            text(
+                "SELECT last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL"
+                " FROM pg_stat_user_tables WHERE relid = 'webhook_delivery'::regclass"
+            )
+        )
+        if analyzed is None or analyzed:
+            return True
+        rows = await db.scalar(
+            text("SELECT count(*) FROM (SELECT 1 FROM webhook_delivery LIMIT :n) AS enough"), {"n": _ANALYZE_MIN_ROWS}
+        )
+        if (rows or 0) < _ANALYZE_MIN_ROWS:
+            return False
+        await db.execute(text("ANALYZE webhook_delivery"))
+        return True
 
 
 async def has_due(database: Database, now: datetime) -> bool:
@@ -118,7 +163,7 @@ async def claim(database: Database, *, worker: str, limit: int, lease: timedelta
     candidates = (
         select(_delivery.c.id)
         .join(_endpoint, _endpoint.c.id == _delivery.c.endpoint_id)
-        .where(*_due_filter(now), *_endpoint_open(), ~_earlier_pending())
+        .where(*_due_filter(now), *_endpoint_open(), _first_pending_of_its_session())
         .order_by(_delivery.c.next_attempt_at, _delivery.c.id)
         .limit(limit)
     )

@@ -78,13 +78,9 @@ def _endpoint_open() -> list[object]:
 
 
 def _first_pending_of_its_session() -> object:
-    """The delivery is the lowest-sequence PENDING one of its endpoint and session.
-
-    Written as a correlated min() rather than NOT EXISTS: PostgreSQL runs it per candidate
-    through the partial index ix_delivery_pending_order whatever its statistics say, where
-    the anti-join it made of NOT EXISTS on a freshly filled table probed every pending row
-    for every candidate.
-    """
+    """The delivery is the lowest-sequence PENDING one of its endpoint and session: one
+    probe per candidate through the partial index ix_delivery_pending_order (once the table
+    has statistics, see `ensure_statistics`)."""
     earlier = _delivery.alias("earlier")
     first_pending = (
         select(earlier.c.sequence)

@@ -171,9 +171,8 @@ class Dispatcher:
             fanned = await self._fan_out()
         free = self.config.concurrency - len(self._in_flight)
         now = utcnow()
-        # SQLite: a cheap read first, as claiming takes the database's one write lock.
-        if free > 0 and (self.database.is_postgres or await queue.has_due(self.database, now)):
-
+        # A cheap read first: claiming is a write transaction (and SQLite has one writer).
+        if free > 0 and await queue.has_due(self.database, now):
             jobs = await queue.claim(
                 self.database,
                 worker=self.worker_id,

@@ -1,5 +1,6 @@
 """The Starlette application: GraphQL over HTTP and WebSocket, health checks, lifespan."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -96,6 +97,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with start_services(settings) as services:
             app.state.services = services
+            if settings.gc_freeze_after_startup:
+                gc.collect()
+                gc.freeze()
             yield
 
     graphql = GraphQLApp(settings)

@@ -19,6 +19,7 @@ telling its client to resume from its last seq, without slowing the others.
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -93,22 +94,33 @@ def encode(result: ExecutionResult) -> Frame:
 
 @dataclass(eq=False)
 class Member:
-    queue: asyncio.Queue[Frame]
+    limit: int
+    pending: deque[Frame] = field(default_factory=deque)
+    waiter: asyncio.Future[None] | None = None
     overflowed: bool = False
 
     def offer(self, frame: Frame) -> bool:
-        try:
-            self.queue.put_nowait(frame)
-            return True
-        except asyncio.QueueFull:
+        if len(self.pending) >= self.limit:
             self.overflowed = True
             return False
+        self.pending.append(frame)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return True
 
     async def frames(self) -> AsyncIterator[Frame]:
+        pending = self.pending
         while True:
-            if self.overflowed and self.queue.empty():
-                raise MemberOverflow  # after what it has queued, so its last seq is recent
-            frame = await self.queue.get()
+            while not pending:
+                if self.overflowed:
+                    raise MemberOverflow
+                self.waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await self.waiter
+                finally:
+                    self.waiter = None
+            frame = pending.popleft()
             if frame is END:
                 return
             yield frame
@@ -159,7 +171,7 @@ class SharedStreams:
             group = Group(key=key, replayable=field_name in REPLAYABLE)
             self.groups[key] = group
             group.task = asyncio.create_task(self._run(group, source), name=f"shared-stream {field_name}")
-        member = Member(asyncio.Queue(maxsize=self.queue_size))
+        member = Member(self.queue_size)
         # Joining copies the history and registers in one step (no await in between), so
         # the member sees every frame exactly once.
         for frame in group.history:

@@ -4,6 +4,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -53,7 +54,13 @@ def create_schema() -> strawberry.Schema:
         Organization, ApiKey, Template, Stage, Participant, Application, Session, Event, WebhookEndpoint, WebhookDelivery
     ]
     return InterviewSchema(
-        query=Query, mutation=Mutation, subscription=Subscriptions, types=types, extensions=[ErrorPolicy]
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscriptions,
+        types=types,
+        # Clients send the same few documents over and over: parse and validate each once
+        # (validating appendTranscript cost more than running it).
+        extensions=[ErrorPolicy, ParserCache, ValidationCache],
     )
 
 

@@ -111,6 +111,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "webhook_allow_private_urls": True,
         "ws_ping_interval": 5.0,
         "ws_ping_timeout": 5.0,
+        # Many servers start in one test process; frozen garbage would never be freed.
+        "gc_freeze_after_startup": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

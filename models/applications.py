@@ -29,6 +29,7 @@ class Application(SQLModel, table=True):
         sa.Index("ix_application_participant_id", "participant_id", "id"),
         sa.Index("ix_application_org_id", "organization_id", "id"),
         sa.Index("ix_application_template_rollup", "template_id", "rollup_status", "id"),
+        sa.Index("ix_application_template_hr", "template_id", "hr_status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -145,6 +145,7 @@ def upgrade() -> None:
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.create_index('ix_application_org_id', ['organization_id', 'id'], unique=False)
         batch_op.create_index('ix_application_participant_id', ['participant_id', 'id'], unique=False)
+        batch_op.create_index('ix_application_template_hr', ['template_id', 'hr_status', 'id'], unique=False)
         batch_op.create_index('ix_application_template_id', ['template_id', 'id'], unique=False)
         batch_op.create_index('ix_application_template_rollup', ['template_id', 'rollup_status', 'id'], unique=False)
 
@@ -329,6 +330,7 @@ def downgrade() -> None:
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.drop_index('ix_application_template_rollup')
         batch_op.drop_index('ix_application_template_id')
+        batch_op.drop_index('ix_application_template_hr')
         batch_op.drop_index('ix_application_participant_id')
         batch_op.drop_index('ix_application_org_id')
 

@@ -100,6 +100,8 @@ class Member:
     overflowed: bool = False
 
     def offer(self, frame: Frame) -> bool:
+        if self.overflowed:
+            return False  # once behind, it takes nothing more: it must not skip frames
         if len(self.pending) >= self.limit:
             self.overflowed = True
             return False
@@ -164,7 +166,11 @@ class SharedStreams:
         """Join (or start) the group of `key`. Yields None when the group can no longer take
         late joiners (its history was too long): the caller then runs its own subscription."""
         group = self.groups.get(key)
-        if group is not None and group.replayable and not group.history_complete:
+        if group is not None and group.replayable and (
+            not group.history_complete or len(group.history) >= self.queue_size
+        ):
+            # Its history would not fit this member's queue: a subscription of its own
+            # replays from the database instead.
             yield None
             return
         if group is None:
@@ -175,8 +181,7 @@ class SharedStreams:
         # Joining copies the history and registers in one step (no await in between), so
         # the member sees every frame exactly once.
         for frame in group.history:
-            if not member.offer(frame):
-                break
+            member.offer(frame)
         group.members.add(member)
         try:
             yield member

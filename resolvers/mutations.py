@@ -3,8 +3,6 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from schema.context import Info
 from services import idempotency
 from services.uow import UnitOfWork, unit_of_work
@@ -50,7 +48,7 @@ async def run(
                     ref = await action(uow)
                     await idempotency.remember(uow.db, claimed, {"ref": ref})
                     return ref
-            except IntegrityError:
+            except idempotency.KeyRace:
                 # A concurrent call with the same key committed first: answer with its response.
                 continue
         raise RuntimeError("idempotency key race did not settle")

@@ -76,6 +76,9 @@ class Subscriptions:
             """One tick per snapshot to send: now, then at each event (or after a resync)."""
             async with live.subscribe(session_events_channel(pk)) as messages:
                 yield None  # the current state first, so a live view needs no separate query
+                async with info.context.runtime.database.read() as db:
+                    if await reads.session_is_final(db, pk):
+                        return  # nothing will ever change again
                 async for message in messages:
                     yield None
                     if message is not RESYNC and EventTypeValue(loads(message)["type"]) in _FINAL_EVENTS:

@@ -21,8 +21,18 @@ async def _participant(uow: UnitOfWork, organization_id: int, name: str, email: 
     if existing is not None:
         return existing
     participant = Participant(organization_id=organization_id, name=name, email=email)
-    uow.db.add(participant)
-    await uow.db.flush()
+    try:
+        # Added inside the savepoint: entering it flushes what is pending, outside it.
+        async with uow.db.begin_nested():
+            uow.db.add(participant)
+            await uow.db.flush()
+    except IntegrityError:
+        # The same person was added concurrently and won: use theirs.
+        return (
+            await uow.db.scalars(
+                select(Participant).where(Participant.organization_id == organization_id, Participant.email == email)
+            )
+        ).one()
     return participant
 
 
@@ -46,9 +56,9 @@ async def _create(
         hr_status=hr_status,
         rollup_status=RollupStatus.NOT_SCHEDULED,
     )
-    uow.db.add(application)
     try:
         async with uow.db.begin_nested():
+            uow.db.add(application)
             await uow.db.flush()
     except IntegrityError as error:  # a concurrent application of the same person won
         raise DomainError.one(ErrorCode.CONFLICT, f"{email} has already applied to this template", [*field, "email"]) from error

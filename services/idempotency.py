@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import IdempotencyKey
@@ -20,6 +21,10 @@ from services import validation
 from services.errors import DomainError, ErrorCode
 
 RETENTION = timedelta(hours=24)
+
+
+class KeyRace(Exception):
+    """A concurrent call with the same key holds or committed it first."""
 
 
 def request_hash(arguments: dict[str, Any]) -> str:
@@ -58,8 +63,12 @@ async def claim(db: AsyncSession, *, scope: str, operation: str, key: str, diges
     unique index until this transaction ends, then fails with IntegrityError and reads
     the stored response instead of acting a second time."""
     row = IdempotencyKey(scope=scope, operation=operation, key=key, request_hash=digest, response={})
-    db.add(row)
-    await db.flush()
+    try:
+        async with db.begin_nested():  # only this insert's conflict means "a repeat raced us"
+            db.add(row)
+            await db.flush()
+    except IntegrityError as error:
+        raise KeyRace from error
     return row
 
 

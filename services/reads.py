@@ -221,6 +221,21 @@ async def session_status(db: AsyncSession, session_id: int) -> SessionStatus | N
     return await db.scalar(select(_session.c.status).where(_session.c.id == session_id))
 
 
+async def session_is_final(db: AsyncSession, session_id: int) -> bool:
+    """No event will ever come again: FAILED, CANCELLED, or COMPLETED and scored."""
+    row = (
+        await db.execute(
+            select(_session.c.status, _scorecard.c.id)
+            .outerjoin(_scorecard, _scorecard.c.session_id == _session.c.id)
+            .where(_session.c.id == session_id)
+        )
+    ).first()
+    if row is None:
+        return True
+    status, scorecard_id = row
+    return status in (SessionStatus.FAILED, SessionStatus.CANCELLED) or scorecard_id is not None
+
+
 # --- events ----------------------------------------------------------------------------------
 
 

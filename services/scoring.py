@@ -4,14 +4,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from models import Application, Decision, EventType, Scorecard, Session, SessionStatus, Stage
+from models import Decision, EventType, HrStatus, Scorecard, Session, SessionStatus, Stage
 from services import validation
 from services.auth import Actor
 from services.errors import DomainError, ErrorCode, invalid
 from services.events import record_event
-from services.lookups import get_scoped
 from services.rollup import refresh_rollup
-from services.sessions import schedule
+from services.sessions import lock_for_change, schedule
 from services.uow import UnitOfWork
 
 
@@ -68,7 +67,7 @@ async def submit_scorecard(
     """Score a COMPLETED session once; on PASS, schedule the next stage in the same transaction."""
     cleaned = _validated_criteria(criteria)
     summary = validation.optional_text(summary, ["input", "summary"], max_length=validation.SEGMENT_TEXT_MAX)
-    session = await get_scoped(uow.db, Session, session_id, actor, field=["sessionId"], lock=True)
+    session, application = await lock_for_change(uow, actor, session_id, field=["sessionId"])
     existing = await uow.db.scalar(select(Scorecard.id).where(Scorecard.session_id == session.id))
     if existing is not None:
         raise DomainError.one(ErrorCode.ALREADY_SCORED, "this session already has a scorecard", ["sessionId"])
@@ -89,8 +88,8 @@ async def submit_scorecard(
     await uow.db.flush()
     scored = await record_event(uow, session, EventType.SESSION_SCORED, scorecard=scorecard)
 
-    application = await uow.db.get_one(Application, session.application_id)
-    if decision is Decision.PASS:
+    # A rejected application keeps its scorecard but is not progressed.
+    if decision is Decision.PASS and application.hr_status is HrStatus.APPROVED:
         next_stage = await uow.db.scalar(
             select(Stage).where(Stage.template_id == stage.template_id, Stage.position == stage.position + 1)
         )

@@ -142,10 +142,11 @@ async def schedule(
         join_token_hash=hash_join_token(join_token(join_secret, nonce)),
         scheduled_for=scheduled_for,
     )
-    uow.db.add(session)
     try:
-        # A savepoint, so a lost race becomes CONFLICT instead of a dead transaction.
+        # A savepoint, so a lost race becomes CONFLICT instead of a dead transaction (the
+        # row is added inside it: entering it flushes what is pending, outside it).
         async with uow.db.begin_nested():
+            uow.db.add(session)
             await uow.db.flush()
     except IntegrityError as error:
         raise DomainError.one(
@@ -159,10 +160,27 @@ async def schedule(
 # --- transitions -------------------------------------------------------------------------
 
 
+async def lock_for_change(uow: UnitOfWork, actor: Actor, session_id: int, *, field: list[str]) -> tuple[Session, Application]:
+    """The session and its application, both locked, application first.
+
+    Every path that changes a session and the application's rollup takes the two locks in
+    this order (scheduling and HR decisions lock the application first too), so concurrent
+    changes neither deadlock nor overwrite each other's rollup.
+    """
+    application_id = await uow.db.scalar(
+        select(Session.application_id).where(Session.id == session_id, Session.organization_id == actor.organization_id)
+    )
+    if application_id is None:
+        raise not_found("Session", field)
+    application = await get_scoped(uow.db, Application, application_id, actor, field=field, lock=True)
+    session = await get_scoped(uow.db, Session, session_id, actor, field=field, lock=True)
+    return session, application
+
+
 async def _transition(
     uow: UnitOfWork, actor: Actor, session_id: int, target: SessionStatus, *, field: list[str]
-) -> Session:
-    session = await get_scoped(uow.db, Session, session_id, actor, field=field, lock=True)
+) -> tuple[Session, Application]:
+    session, application = await lock_for_change(uow, actor, session_id, field=field)
     try:
         session.transition_to(target)
     except InvalidTransition as error:
@@ -175,14 +193,13 @@ async def _transition(
         session.ended_at = now
     else:
         session.ended_at = now
-    return session
+    return session, application
 
 
-async def _finish(uow: UnitOfWork, session: Session) -> Session:
+async def _finish(uow: UnitOfWork, session: Session, application: Application) -> Session:
     """Write the transition's event and rollup; tell live streams when nothing more comes."""
     assert session.id is not None
     await record_event(uow, session, _EVENT_FOR_STATUS[session.status])
-    application = await uow.db.get_one(Application, session.application_id)
     await refresh_rollup(uow.db, application)
     if session.status.is_terminal:
         uow.publish_after_commit(transcript_channel(session.id), CLOSED_MESSAGE)
@@ -191,29 +208,29 @@ async def _finish(uow: UnitOfWork, session: Session) -> Session:
 
 
 async def start(uow: UnitOfWork, actor: Actor, session_id: int) -> Session:
-    session = await _transition(uow, actor, session_id, SessionStatus.IN_PROGRESS, field=["id"])
-    return await _finish(uow, session)
+    session, application = await _transition(uow, actor, session_id, SessionStatus.IN_PROGRESS, field=["id"])
+    return await _finish(uow, session, application)
 
 
 async def complete(uow: UnitOfWork, actor: Actor, session_id: int, recording_url: str | None) -> Session:
     url = validation.http_url(recording_url, ["recordingUrl"]) if recording_url is not None else None
-    session = await _transition(uow, actor, session_id, SessionStatus.COMPLETED, field=["id"])
+    session, application = await _transition(uow, actor, session_id, SessionStatus.COMPLETED, field=["id"])
     session.recording_url = url
-    return await _finish(uow, session)
+    return await _finish(uow, session, application)
 
 
 async def fail(uow: UnitOfWork, actor: Actor, session_id: int, reason: str) -> Session:
     cleaned = validation.text(reason, ["reason"], max_length=validation.REASON_MAX)
-    session = await _transition(uow, actor, session_id, SessionStatus.FAILED, field=["id"])
+    session, application = await _transition(uow, actor, session_id, SessionStatus.FAILED, field=["id"])
     session.failure_reason = cleaned
-    return await _finish(uow, session)
+    return await _finish(uow, session, application)
 
 
 async def cancel(uow: UnitOfWork, actor: Actor, session_id: int, reason: str | None) -> Session:
     cleaned = validation.optional_text(reason, ["reason"], max_length=validation.REASON_MAX)
-    session = await _transition(uow, actor, session_id, SessionStatus.CANCELLED, field=["id"])
+    session, application = await _transition(uow, actor, session_id, SessionStatus.CANCELLED, field=["id"])
     session.cancel_reason = cleaned
-    return await _finish(uow, session)
+    return await _finish(uow, session, application)
 
 
 async def cancel_open_scheduled(uow: UnitOfWork, application: Application, reason: str) -> None:

@@ -91,3 +91,16 @@ async def test_start_race_on_postgres_with_separate_connections(postgres_url: st
     finally:
         await live.disconnect()
         await database.dispose()
+
+
+async def test_the_same_person_added_concurrently_becomes_one_participant(api: Api, org: Org) -> None:
+    templates = [await flows.create_template(api, org.admin) for _ in range(6)]
+    results = await asyncio.gather(
+        *(
+            api.ok(flows.ADD_PARTICIPANT, {"input": {"templateId": t["id"], "name": "Twin", "email": "twin@example.com"}}, token=org.admin)
+            for t in templates
+        )
+    )
+    participants = {r["addParticipant"]["application"]["participant"]["id"] for r in results}
+    assert [r["addParticipant"]["userErrors"] for r in results] == [[]] * 6
+    assert len(participants) == 1

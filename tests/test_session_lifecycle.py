@@ -244,3 +244,16 @@ async def test_signals_are_numbered_per_session(api: Api, org: Org) -> None:
     assert seqs == [1, 2, 3]
     data = await api.ok("query($id: ID!) { session(id: $id) { authenticitySignals { seq kind } } }", {"id": session["id"]}, token=org.admin)
     assert [s["kind"] for s in data["session"]["authenticitySignals"]] == ["tab_switch", "second_voice", "face_missing"]
+
+
+async def test_a_rejected_application_keeps_its_scorecard_without_progressing(api: Api, org: Org) -> None:
+    _, application, session = await flows.application_with_session(api, org.admin)
+    await flows.mutate(api, flows.START, {"id": session["id"]}, org.admin)
+    reject = "mutation($id: ID!) { rejectApplication(id: $id) { userErrors { code } } }"
+    await flows.mutate(api, reject, {"id": application["id"]}, org.admin)
+    # The interview in progress may still finish and be scored; nothing more is scheduled.
+    await flows.mutate(api, flows.COMPLETE, {"id": session["id"]}, org.admin)
+    scored = await flows.score(api, org.admin, session["id"], 95)
+    assert scored["scorecard"]["decision"] == "PASS"
+    data = await api.ok("query($id: ID!) { application(id: $id) { rollup { status } sessions { totalCount } } }", {"id": application["id"]}, token=org.admin)
+    assert data["application"] == {"rollup": {"status": "REJECTED"}, "sessions": {"totalCount": 1}}

@@ -95,3 +95,28 @@ async def test_a_slow_member_is_dropped_without_holding_up_the_others() -> None:
         assert got == [0, 1, 2, 3, 4]  # what fit in its queue, in order; then told to resume
         assert streams.stats() == {"groups": 1, "members": 1}
     assert streams.stats() == {"groups": 0, "members": 0}
+
+
+async def test_a_late_joiner_whose_history_would_not_fit_gets_its_own_subscription() -> None:
+    streams = SharedStreams(queue_size=3)
+    sent = asyncio.Event()
+    acks: asyncio.Queue[None] = asyncio.Queue()
+
+    async def source() -> AsyncIterator[ExecutionResult]:
+        for i in range(5):
+            yield ExecutionResult(data={"n": i}, errors=None)
+            await acks.get()
+        sent.set()
+        await asyncio.Event().wait()
+
+    async with streams.join(("k",), "transcript", source) as first:
+        assert first is not None
+        got = []
+        async for frame in first.frames():  # it keeps up, so its queue never overflows
+            got.append(orjson.loads(frame.payload)["data"]["n"])
+            acks.put_nowait(None)
+            if len(got) == 5:
+                break
+        await asyncio.wait_for(sent.wait(), 5)
+        async with streams.join(("k",), "transcript", source) as late:
+            assert late is None  # five frames of history, a queue of three: replay privately

@@ -146,3 +146,14 @@ async def test_credentials_and_scoping_on_websockets(sqlite_api: Api, sqlite_org
             assert message["payload"]["data"] is None
             assert [e["extensions"]["code"] for e in message["payload"]["errors"]] == [code]
             assert await ws.receive() == {"id": op, "type": "complete"}
+
+
+async def test_session_updated_on_a_final_session_sends_it_and_completes(sqlite_api: Api, sqlite_org: Org) -> None:
+    api, org = sqlite_api, sqlite_org
+    _, _, session = await flows.application_with_session(api, org.admin)
+    await flows.mutate(api, flows.CANCEL, {"id": session["id"]}, org.admin)
+    async with api.websocket() as ws:
+        await ws.init(org.admin)
+        op = await ws.subscribe(SESSION_UPDATED, {"id": session["id"]})
+        assert (await ws.next_data())["data"]["sessionUpdated"]["status"] == "CANCELLED"
+        assert await ws.receive() == {"id": op, "type": "complete"}

@@ -48,7 +48,7 @@ from bench.fanout_servers import (
     API_COMMAND,
     FLOOR_COMMAND,
     ROOT,
-    Process,
+    Server,
     api_env,
     cpu_seconds,
     create_org,
@@ -83,7 +83,7 @@ class Side:
     """One server under test, its client fleet and its publisher."""
 
     name: str
-    process: Process
+    process: Server
     http: httpx.AsyncClient  # to this server
     target: publish.Target
     request_cpu_s: float = 0.0  # the server's CPU per request with nobody subscribed
@@ -102,7 +102,7 @@ async def _measure(backend: str, side: Side, mode: str, options: Options, tag: s
         if options.profile and mode == "burst":
             stamp = datetime.now().strftime("%Y-%m-%d-%H%M%S")
             profile = RESULTS / "profiles" / f"fanout-{stamp}-{backend}-{side.name}-{phase.sockets}.txt"
-            stack.enter_context(sampling(side.process.popen.pid, profile))
+            stack.enter_context(sampling(side.process.pid, profile))
         if mode == "steady":
             await publish.steady(side.target, phase, count, options.rate)
             timeout = 60.0

@@ -26,7 +26,6 @@ rather than the absolute numbers.
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import time
 import uuid
@@ -45,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bench.processes import cpu_seconds
 from models import Event, Role
 from models.db import Database, create_database
 from models.migrate import upgrade_async
@@ -260,12 +260,6 @@ class Producer:
                 await self.session()
 
         await asyncio.gather(*(one() for _ in range(count)))
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @asynccontextmanager
